@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: each writes a JSON result and prints a one-line summary."""

@@ -1,0 +1,1 @@
+"""Kassa: a self-hosted cryptocurrency payment gateway."""

@@ -1,0 +1,1 @@
+"""The asset registry: chains and assets Kassa knows, loaded from ``assets.toml``."""

@@ -1,0 +1,1 @@
+"""Chain adapters: one protocol, one folder per chain family."""

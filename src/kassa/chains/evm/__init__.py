@@ -1,0 +1,1 @@
+"""EVM chains (Ethereum, BSC, Polygon, Arbitrum) over standard JSON-RPC."""

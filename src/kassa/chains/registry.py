@@ -1,0 +1,18 @@
+"""Which adapter reads which chain, from the settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kassa.chains.base import ChainAdapter
+from kassa.chains.devnet.adapter import DevnetAdapter
+
+if TYPE_CHECKING:
+    from kassa.runtime import Runtime
+
+
+def adapter_for(runtime: Runtime, chain_id: str) -> ChainAdapter | None:
+    """The adapter for ``chain_id``, or None when this gateway cannot read that chain."""
+    if runtime.settings.network == "devnet":
+        return DevnetAdapter(runtime.db, chain_id)
+    return None

@@ -1,0 +1,1 @@
+"""The hosted checkout page (/pay/{id}) for payments and invoices."""

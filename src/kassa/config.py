@@ -1,0 +1,79 @@
+"""Settings from ``KASSA_*`` environment variables (and an optional ``.env`` file).
+
+Nested values use ``__``: ``KASSA_CHAINS__ETH__XPUB=xpub...``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kassa.chains.network import Network
+
+
+class ChainSettings(BaseModel):
+    """Per-chain settings. On the devnet every field is optional: the devnet makes its own keys."""
+
+    enabled: bool = True
+    xpub: str | None = None
+    rpc_url: str | None = None
+    tokens: dict[str, str] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KASSA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = Path("./kassa-data")
+    database_url: str | None = None
+    network: Network = "devnet"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+
+    default_fee_rate: Decimal = Decimal("0.005")
+    default_expires_minutes: int = 60
+    max_body_bytes: int = 1_048_576
+
+    price_source: Literal["static", "coingecko"] | None = None
+    prices_file: Path | None = None
+    coingecko_url: str = "https://api.coingecko.com/api/v3"
+    coingecko_api_key: str | None = None
+    price_ttl_seconds: int = 60
+    price_max_age_seconds: int = 600
+
+    devnet_block_seconds: float = 10.0
+    watcher_poll_seconds: float = 2.0
+    worker_lease_seconds: float = 30.0
+
+    chains: dict[str, ChainSettings] = Field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'kassa.db').resolve()}"
+
+    @property
+    def resolved_price_source(self) -> Literal["static", "coingecko"]:
+        if self.price_source:
+            return self.price_source
+        return "static" if self.network == "devnet" else "coingecko"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    def chain(self, chain_id: str) -> ChainSettings:
+        return self.chains.get(chain_id, ChainSettings())
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

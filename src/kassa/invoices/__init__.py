@@ -1,0 +1,1 @@
+"""Invoices with line items; the buyer picks the asset at checkout."""

@@ -1,0 +1,1 @@
+"""Keys: receive-side address derivation from account xpubs, and the seed-holding private side."""

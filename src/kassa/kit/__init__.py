@@ -1,0 +1,1 @@
+"""Generic building blocks with no domain knowledge: money, ids, errors, time, JSON."""

@@ -1,0 +1,1 @@
+"""The double-entry ledger: append-only journal, running balances checkable against entries."""

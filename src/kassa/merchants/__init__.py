@@ -1,0 +1,1 @@
+"""Merchants, their API keys and scopes, and the authentication dependency."""

@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped inside the package so ``kassa serve`` can apply them on start."""

@@ -1,0 +1,3 @@
+"""Models of the evm domain."""
+
+from __future__ import annotations

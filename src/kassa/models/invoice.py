@@ -1,0 +1,3 @@
+"""Models of the invoice domain."""
+
+from __future__ import annotations

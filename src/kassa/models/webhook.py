@@ -1,0 +1,3 @@
+"""Models of the webhook domain."""
+
+from __future__ import annotations

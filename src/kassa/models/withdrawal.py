@@ -1,0 +1,3 @@
+"""Models of the withdrawal domain."""
+
+from __future__ import annotations

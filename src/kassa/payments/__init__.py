@@ -1,0 +1,1 @@
+"""Payment intents: creation, deposit targets, the receipt lifecycle and its events."""

@@ -1,0 +1,1 @@
+"""Per-chain sync: follow the head, survive reorgs, match transfers, count confirmations."""

@@ -1,0 +1,1 @@
+"""Events (the outbox) and, later, their signed delivery to webhook endpoints."""

@@ -1,0 +1,1 @@
+"""Withdrawals, batch payouts, fee estimation, approvals and idempotency."""

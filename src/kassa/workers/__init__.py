@@ -1,0 +1,1 @@
+"""Background workers: leases, and the loop that runs every worker task."""
