@@ -7,10 +7,14 @@ can be tested against recorded node responses.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
+
+from kassa.assets.registry import Asset
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +78,80 @@ def confirmations(tip_height: int, block_height: int | None) -> int:
     if block_height is None or block_height > tip_height:
         return 0
     return tip_height - block_height + 1
+
+
+# --- sending: withdrawals and sweeps ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeeQuote:
+    """The estimated network fee of one transfer of an asset, in the chain's native asset."""
+
+    native_asset: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    """One outgoing transfer. ``id`` (the withdrawal or sweep id) makes sending idempotent."""
+
+    id: uuid.UUID
+    asset: Asset
+    to_address: str
+    amount: int
+    destination_tag: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTx:
+    """A signed transaction, persisted by the caller BEFORE it is broadcast, so that a retry after
+    a crash re-broadcasts the very same transaction instead of signing a second one."""
+
+    tx_hash: str
+    raw: str
+    fee: int
+    """The most it can cost, in atomic units of the chain's native asset."""
+
+
+class TxState(StrEnum):
+    PENDING = "pending"
+    """Known to the node, not in a block yet."""
+    MINED = "mined"
+    """In a main-chain block and successful."""
+    FAILED = "failed"
+    """In a block but reverted (EVM), or rejected for good."""
+    UNKNOWN = "unknown"
+    """The node does not know it (dropped, or never arrived)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TxStatus:
+    state: TxState
+    block_height: int | None = None
+    confirmations: int = 0
+    fee: int | None = None
+    """What it actually cost, once mined, in atomic units of the native asset."""
+
+
+@runtime_checkable
+class PayoutAdapter(Protocol):
+    """Write access to one chain. Every method may raise ``ChainUnavailable`` (retriable);
+    ``broadcast`` raises ``BroadcastRejected`` when the node refuses the transaction for good."""
+
+    chain_id: str
+
+    async def fee_quote(self, asset: Asset) -> FeeQuote:
+        """The network fee one transfer of ``asset`` is expected to cost."""
+        ...
+
+    async def sign(self, payout: Payout) -> SignedTx:
+        """Build and sign (through the Signer) the transaction for ``payout``."""
+        ...
+
+    async def broadcast(self, tx: SignedTx) -> None:
+        """Submit ``tx``; submitting a transaction the node already has is not an error."""
+        ...
+
+    async def tx_status(self, tx_hash: str) -> TxStatus:
+        """Where a broadcast transaction is."""
+        ...

@@ -86,6 +86,10 @@ class PriceUnavailable(RetriableError):
     """The price feed could not be reached or answered garbage."""
 
 
+class BroadcastRejected(KassaError):
+    """The node refused a transaction for good (invalid, insufficient funds for fee, ...)."""
+
+
 class InvalidAddress(BadRequest):
     """An address failed format or checksum validation for its chain.
 
