@@ -6,10 +6,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 
 from kassa.config import Settings
-from kassa.kit.api import ExactJSONResponse, ExactRoute, error_response, install_error_handlers
+from kassa.kit.api import ExactJSONResponse, ExactRoute, install_error_handlers
+from kassa.kit.bodylimit import BodyLimitMiddleware
 from kassa.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -95,19 +96,7 @@ def create_app(
         app.state.runtime = runtime
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                return error_response(400, "Invalid Content-Length header")
-            if int(length) > settings.max_body_bytes:
-                return error_response(
-                    413, f"Request body too large (limit {settings.max_body_bytes} bytes)"
-                )
-        return await call_next(request)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -149,3 +150,19 @@ async def test_list_filters_and_paginates(client: httpx.AsyncClient, merchant: M
     assert [p["external_ref"] for p in ref["payments"]] == ["o-1"]
     pending = (await client.get("/api/payments?status=pending", headers=merchant.headers)).json()
     assert pending["total"] == 4
+
+
+async def test_huge_chunked_body_is_413(client: httpx.AsyncClient, merchant: MerchantKey) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"description": "'
+        for _ in range(40):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = await client.post(
+        "/api/payments",
+        content=chunks(),
+        headers={**merchant.headers, "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"].startswith("Request body too large")
