@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     devnet_block_seconds: float = 10.0
     watcher_poll_seconds: float = 2.0
     worker_lease_seconds: float = 30.0
+    mempool_drop_seconds: float = 1800.0
+    """A 0-confirmation receipt missing from mempool and blocks this long is reverted."""
 
     chains: dict[str, ChainSettings] = Field(default_factory=dict)
 

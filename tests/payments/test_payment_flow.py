@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from kassa.chains.devnet.adapter import DevnetAdapter
 from kassa.ledger.service import verify
-from kassa.models import ChainCursor
+from kassa.models import ChainCursor, DevnetTx
 from kassa.runtime import Runtime
 from tests.conftest import Devnet, MerchantKey
 from tests.payments.helpers import balance, create, events, fetch
@@ -284,3 +284,41 @@ async def test_unknown_payment_is_404(client: httpx.AsyncClient, merchant: Merch
         response = await client.get(f"/api/payments/{pid}", headers=merchant.headers)
         assert response.status_code == 404
         assert response.json() == {"error": "Payment not found"}
+
+
+async def test_transaction_dropped_from_mempool_is_reverted_after_grace(
+    client: httpx.AsyncClient, merchant: MerchantKey, devnet: Devnet, runtime: Runtime
+) -> None:
+    payment = await create(client, merchant.headers, asset="LTC", amount_crypto="1")
+    tx = await devnet.pay("LTC", payment["address"], "1")
+    await devnet.sync("ltc")
+    assert (await fetch(client, merchant.headers, payment["id"]))["status"] == "detected"
+    # the sender double-spends it: the transaction leaves the mempool and is never mined
+    async with runtime.db.session() as session:
+        await session.execute(update(DevnetTx).where(DevnetTx.tx_hash == tx).values(dropped=True))
+    await devnet.sync("ltc")
+    assert (await fetch(client, merchant.headers, payment["id"]))["status"] == "detected"
+    devnet.clock_offset = timedelta(minutes=31)
+    await devnet.sync("ltc")
+    gone = await fetch(client, merchant.headers, payment["id"])
+    assert gone["status"] == "pending"
+    assert (await balance(client, merchant.headers, "LTC"))["pending"] == "0.00000000"
+    assert [e["event"] for e in await events(runtime, payment["id"])] == [
+        "payment.detected",
+        "payment.reverted",
+    ]
+    # and it can now expire like any unpaid payment
+    devnet.clock_offset = timedelta(minutes=61)
+    await devnet.expire()
+    assert (await fetch(client, merchant.headers, payment["id"]))["status"] == "expired"
+
+
+async def test_mempool_receipt_that_gets_mined_is_not_dropped(
+    client: httpx.AsyncClient, merchant: MerchantKey, devnet: Devnet
+) -> None:
+    payment = await create(client, merchant.headers, asset="LTC", amount_crypto="1")
+    await devnet.pay("LTC", payment["address"], "1")
+    await devnet.sync("ltc")
+    devnet.clock_offset = timedelta(minutes=31)
+    await devnet.mine_and_sync("ltc", 6)
+    assert (await fetch(client, merchant.headers, payment["id"]))["status"] == "confirmed"

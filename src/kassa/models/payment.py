@@ -133,3 +133,5 @@ class Receipt(UUIDPk, CreatedAt, Base):
     """1-based order among the payment's receipts (CoinWerx ``transaction_count``)."""
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    """When a mempool receipt was first found neither in the mempool nor in a block."""

@@ -106,6 +106,18 @@ class PaymentRepository:
             )
         ).all()
 
+    async def in_mempool(self, chain: str) -> Sequence[Receipt]:
+        """Receipts seen with 0 confirmations and not (yet) found in a block."""
+        return (
+            await self.session.scalars(
+                select(Receipt).where(
+                    Receipt.chain == chain,
+                    Receipt.status == ReceiptStatus.SEEN,
+                    Receipt.block_height.is_(None),
+                )
+            )
+        ).all()
+
     async def unconfirmed_in_blocks(self, chain: str) -> Sequence[Receipt]:
         return (
             await self.session.scalars(

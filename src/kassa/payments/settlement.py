@@ -114,6 +114,7 @@ async def on_transfer(
     height = block.ref.height if block else None
     receipt = await repo.receipt(deposit.chain, transfer.tx_hash, transfer.index)
     if receipt is not None and receipt.status != ReceiptStatus.REVERTED:
+        receipt.missing_since = None
         receipt.block_height = height if height is not None else receipt.block_height
         receipt.block_hash = block.ref.hash if block else receipt.block_hash
         receipt.confirmations = confirmations(tip_height, receipt.block_height)
@@ -137,6 +138,7 @@ async def on_transfer(
         repo.add(receipt)
     receipt.status = ReceiptStatus.SEEN
     receipt.reverted_at = None
+    receipt.missing_since = None
     receipt.block_height = height
     receipt.block_hash = block.ref.hash if block else None
     receipt.confirmations = confirmations(tip_height, height)

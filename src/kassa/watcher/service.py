@@ -6,7 +6,8 @@ Each tick:
    block at a time, reverting the receipts of every orphaned block, down to the common ancestor;
 2. applies new blocks one database transaction each (receipts, ledger, events, cursor together),
    so a crash between blocks resumes exactly where it stopped;
-3. records mempool transfers (0 confirmations);
+3. records mempool transfers (0 confirmations), and reverts those that vanished from the
+   mempool without being mined for longer than the grace period;
 4. credits receipts that reached their asset's confirmations.
 """
 
@@ -16,6 +17,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.assets.registry import registry
 from kassa.chains.base import Block, BlockRef, ChainAdapter, Transfer, confirmations, match_key
@@ -50,7 +53,9 @@ class ChainWatcher:
         owner: str,
         lease_seconds: float = 30.0,
         clock: Callable[[], datetime] = utcnow,
+        mempool_drop_seconds: float = 1800.0,
     ) -> None:
+        self.mempool_drop_seconds = mempool_drop_seconds
         self.db = db
         self.adapter = adapter
         self.chain = adapter.chain_id
@@ -145,17 +150,27 @@ class ChainWatcher:
 
     async def _apply_mempool(self, tip_height: int) -> None:
         pending = await self.adapter.pending_transfers()
-        if not pending:
-            return
-        deposits = await self._deposits(pending)
-        if not deposits:
-            return
+        deposits = await self._deposits(pending) if pending else {}
         now = self.clock()
         async with self.db.session() as session:
             for transfer in pending:
                 deposit = deposits.get(match_key(transfer.to_address, transfer.destination_tag))
                 if deposit is not None:
                     await on_transfer(session, deposit, transfer, None, tip_height, now)
+            await self._drop_vanished(session, {(t.tx_hash, t.index) for t in pending}, now)
+
+    async def _drop_vanished(
+        self, session: AsyncSession, in_mempool: set[tuple[str, int]], now: datetime
+    ) -> None:
+        """Revert 0-confirmation receipts that left the mempool without reaching a block (a
+        replaced or double-spent transaction) once they have been gone for the grace period."""
+        for receipt in await PaymentRepository(session).in_mempool(self.chain):
+            if (receipt.tx_hash, receipt.output_index) in in_mempool:
+                receipt.missing_since = None
+            elif receipt.missing_since is None:
+                receipt.missing_since = now
+            elif (now - receipt.missing_since).total_seconds() >= self.mempool_drop_seconds:
+                await revert_receipt(session, receipt, now)
 
     async def _confirm_due(self, tip_height: int) -> None:
         assets = registry().assets

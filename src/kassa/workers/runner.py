@@ -58,7 +58,13 @@ async def start_workers(runtime: Runtime) -> Callable[[], Awaitable[None]]:
                 "no chain adapter for %s on %s: not watching it", chain_id, settings.network
             )
             continue
-        watcher = ChainWatcher(runtime.db, adapter, owner, settings.worker_lease_seconds)
+        watcher = ChainWatcher(
+            runtime.db,
+            adapter,
+            owner,
+            settings.worker_lease_seconds,
+            mempool_drop_seconds=settings.mempool_drop_seconds,
+        )
         tasks.append(
             asyncio.create_task(
                 _loop(f"watcher:{chain_id}", watcher.tick, settings.watcher_poll_seconds, stop)

@@ -309,6 +309,7 @@ def upgrade() -> None:
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("confirmed_at", kassa.kit.dbtypes.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reverted_at", kassa.kit.dbtypes.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("missing_since", kassa.kit.dbtypes.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", kassa.kit.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
