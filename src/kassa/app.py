@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from kassa.config import Settings
 from kassa.kit.api import ExactJSONResponse, ExactRoute, install_error_handlers
 from kassa.kit.bodylimit import BodyLimitMiddleware
+from kassa.kit.openapi import install_openapi
 from kassa.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ def create_app(
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
+    install_openapi(app)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 

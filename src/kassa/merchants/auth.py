@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, ClassVar
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kassa.deps import SessionDep
 from kassa.kit.errors import Forbidden, Unauthorized
@@ -40,8 +41,16 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def require(scope: Scope) -> Callable[[Request, SessionDep], Awaitable[Principal]]:
-    async def authenticate(request: Request, session: SessionDep) -> Principal:
+bearer_scheme = HTTPBearer(
+    auto_error=False, bearerFormat="ks_...", description="A Kassa API key: ks_ and 43 characters"
+)
+"""Declares the scheme in OpenAPI; the header itself is checked by :func:`require`."""
+
+BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
+def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
+    async def authenticate(request: Request, session: SessionDep, _doc: BearerDoc) -> Principal:
         token = _bearer(request)
         found = await MerchantRepository(session).key_with_merchant(hash_key(token))
         if found is None or found[0].revoked_at is not None:
