@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kassa.kit.errors import ServiceUnavailable
+from kassa.runtime import Runtime
 from tests.conftest import MerchantKey
 from tests.payments.helpers import HOOK, create
 
@@ -166,3 +168,36 @@ async def test_huge_chunked_body_is_413(client: httpx.AsyncClient, merchant: Mer
     )
     assert response.status_code == 413
     assert response.json()["error"].startswith("Request body too large")
+
+
+async def test_evm_chains_sharing_a_key_never_share_an_address(
+    client: httpx.AsyncClient, merchant: MerchantKey
+) -> None:
+    addresses = []
+    for _ in range(3):
+        for asset in ("ETH", "BNB", "MATIC", "USDC-ARB", "USDT-ERC20", "USDC-MATIC"):
+            payment = await create(client, merchant.headers, asset=asset, amount_crypto="1")
+            addresses.append(payment["address"].lower())
+    assert len(set(addresses)) == len(addresses)
+
+
+async def test_fixed_crypto_amount_does_not_need_the_price_feed(
+    client: httpx.AsyncClient, merchant: MerchantKey, runtime: Runtime
+) -> None:
+    async def down(*_: object) -> object:
+        raise ServiceUnavailable("Price feed unavailable")
+
+    runtime.prices.quote = down  # type: ignore[method-assign]
+    payment = await create(
+        client, merchant.headers, asset="BTC", amount_crypto="0.01", amount_fiat="500"
+    )
+    assert payment["amount_crypto"] == "0.01000000"
+    assert payment["amount_fiat"] == "500.00"
+    assert payment["live_price_used"] is None
+    response = await client.post(
+        "/api/payments",
+        json={"asset": "BTC", "amount_fiat": 100, "webhook_url": HOOK},
+        headers=merchant.headers,
+    )
+    assert response.status_code == 503
+    assert response.json() == {"error": "Price feed unavailable"}

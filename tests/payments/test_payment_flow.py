@@ -11,8 +11,9 @@ import httpx
 from sqlalchemy import update
 
 from kassa.chains.devnet.adapter import DevnetAdapter
-from kassa.ledger.service import verify
+from kassa.ledger.service import merchant_posting, post, verify, world_posting
 from kassa.models import ChainCursor, DevnetTx
+from kassa.models.ledger import AccountKind
 from kassa.runtime import Runtime
 from tests.conftest import Devnet, MerchantKey
 from tests.payments.helpers import balance, create, events, fetch
@@ -322,3 +323,47 @@ async def test_mempool_receipt_that_gets_mined_is_not_dropped(
     devnet.clock_offset = timedelta(minutes=31)
     await devnet.mine_and_sync("ltc", 6)
     assert (await fetch(client, merchant.headers, payment["id"]))["status"] == "confirmed"
+
+
+async def test_other_asset_sent_to_the_address_is_credited_but_not_counted(
+    client: httpx.AsyncClient, merchant: MerchantKey, devnet: Devnet, runtime: Runtime
+) -> None:
+    payment = await create(client, merchant.headers, asset="ETH", amount_crypto="1")
+    await devnet.pay("USDT-ERC20", payment["address"], "50")
+    await devnet.mine_and_sync("eth", 12)
+    still = await fetch(client, merchant.headers, payment["id"])
+    assert still["status"] == "pending"
+    assert still["transaction_count"] == 0
+    assert still["tx_hashes"] == []
+    assert (await balance(client, merchant.headers, "USDT-ERC20"))["available"] == "49.750000"
+    kinds = [e["event"] for e in await events(runtime, payment["id"])]
+    assert kinds == ["payment.other_asset_received"]
+    other = (await events(runtime, payment["id"]))[0]
+    assert other["asset"] == "USDT-ERC20"
+    assert other["amount_received"] == Decimal("50")
+
+
+async def test_negative_balance_after_a_deep_reorg_is_reported(
+    client: httpx.AsyncClient, merchant: MerchantKey, devnet: Devnet, runtime: Runtime
+) -> None:
+    payment = await create(client, merchant.headers, asset="XRP", amount_crypto="3")
+    await devnet.pay("XRP", payment["address"], "3", tag=payment["destination_tag"])
+    await devnet.mine_and_sync("xrp", 2)
+    # the merchant spends the credit (a ledger move out of available, as a withdrawal would)
+    async with runtime.db.session() as session:
+        await post(
+            session,
+            kind="test_spend",
+            asset="XRP",
+            postings=[
+                merchant_posting(uuid.UUID(merchant.merchant_id), AccountKind.AVAILABLE, -2985000),
+                world_posting(2985000),
+            ],
+        )
+    await devnet.reorg("xrp", depth=2)
+    await devnet.sync("xrp")
+    assert (await balance(client, merchant.headers, "XRP"))["available"] == "-2.985000"
+    async with runtime.db.session() as session:
+        problems = await verify(session)
+    assert len(problems) == 1
+    assert "available is negative" in problems[0]

@@ -115,9 +115,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_starlette_error(_request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "Not found", 405: "Method not allowed"}
-        message = exc.detail if isinstance(exc.detail, str) else messages.get(exc.status_code, "")
-        if exc.status_code == 404 and message == "Not Found":
-            message = "Not found"
+        message = messages.get(exc.status_code) or (
+            exc.detail if isinstance(exc.detail, str) else ""
+        )
         return error_response(exc.status_code, message or "Request failed", exc.headers)
 
     @app.exception_handler(Exception)

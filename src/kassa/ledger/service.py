@@ -145,6 +145,11 @@ async def verify(session: AsyncSession) -> list[str]:
         if total != 0:
             problems.append(f"transaction {tx_id} does not balance in {asset}: {total}")
     for account in await repo.all_accounts():
+        if account.kind == AccountKind.AVAILABLE and account.balance < 0:
+            problems.append(
+                f"account {account.owner}/{account.asset}/available is negative: {account.balance}"
+                " (a reorg reversed a credit that had already been spent)"
+            )
         if account.balance != per_account.get(account.id, 0):
             problems.append(
                 f"account {account.owner}/{account.asset}/{account.kind} balance {account.balance}"

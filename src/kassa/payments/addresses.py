@@ -2,7 +2,9 @@
 
 Addresses come from account-level extended public keys, so the API holds no private key. Each
 receiving key has a counter row; issuing is one ``UPDATE ... RETURNING`` on it, never a scan,
-so the cost does not grow with the number of addresses ever issued. Solana has no public
+so the cost does not grow with the number of addresses ever issued. The counter belongs to the
+key, not the chain: EVM chains usually share one key, and an address given to a payment on one
+of them must never be given to another payment on another. Solana has no public
 derivation: it draws from a pool of pre-derived addresses (``address_pool``).
 """
 
@@ -37,8 +39,8 @@ class IssuedTarget:
     index: int
 
 
-def key_id_for(chain_id: str, xpub: str) -> str:
-    return f"{chain_id}:{hashlib.sha256(xpub.encode()).hexdigest()[:16]}"
+def key_id_for(xpub: str) -> str:
+    return f"xpub:{hashlib.sha256(xpub.encode()).hexdigest()[:16]}"
 
 
 class ReceivingKeys:
@@ -68,7 +70,7 @@ class ReceivingKeys:
         for chain_id, xpub in xpubs.items():
             if chain_id in POOL_CHAINS:
                 continue
-            key_id = key_id_for(chain_id, xpub)
+            key_id = key_id_for(xpub)
             derivers[chain_id] = (key_id, make_deriver(chains[chain_id], settings.network, xpub))
             await _ensure_counter(session, key_id)
         pools: set[str] = set()

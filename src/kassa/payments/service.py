@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.assets.registry import Asset, registry
 from kassa.chains.base import match_key
-from kassa.kit.errors import BadRequest, NotFound
+from kassa.kit.errors import BadRequest, NotFound, ServiceUnavailable
 from kassa.kit.money import FIAT_CURRENCIES, decimal_places, quantize, to_atomic
 from kassa.kit.timeutil import utcnow
 from kassa.merchants.auth import Principal
@@ -67,8 +67,11 @@ async def price_amount(runtime: Runtime, asset: Asset, request: CreatePayment) -
         atomic = crypto_atomic(request.amount_crypto, asset)
         if fiat is None:
             return PricedAmount(atomic=atomic, fiat=None, price=None)
-        quote = await runtime.prices.quote(asset, currency)
-        return PricedAmount(atomic=atomic, fiat=fiat, price=quote.price)
+        try:  # the amount is fixed: the price is only informative
+            price: Decimal | None = (await runtime.prices.quote(asset, currency)).price
+        except ServiceUnavailable:
+            price = None
+        return PricedAmount(atomic=atomic, fiat=fiat, price=price)
     if fiat is None:
         raise BadRequest("Missing required field: amount_fiat or amount_crypto")
     quote = await runtime.prices.quote(asset, currency)

@@ -147,7 +147,8 @@ async def on_transfer(
     if counts_toward(receipt, payment):
         payment.seen_atomic += receipt.amount_atomic
     payment.detected_at = payment.detected_at or now
-    await _emit(session, payment, views.detected_event(payment, receipt, asset, now))
+    if receipt.asset == payment.asset:
+        await _emit(session, payment, views.detected_event(payment, receipt, asset, now))
     await refresh_status(session, payment, now)
     return receipt
 
@@ -187,9 +188,11 @@ async def confirm_receipt(session: AsyncSession, receipt: Receipt, now: datetime
     closing = await _refresh(session, payment, now)
     completed = before != PaymentStatus.CONFIRMED and payment.status == PaymentStatus.CONFIRMED
     kind = "payment.confirmed" if completed else "payment.received"
+    if receipt.asset != payment.asset:
+        kind = "payment.other_asset_received"
     asset = registry().assets[receipt.asset]
     receipts = (await repo.receipts_of([payment.id]))[payment.id]
-    explorer = None if payment.network == "devnet" else asset.chain.explorer_url(receipt.tx_hash)
+    explorer = asset.chain.explorer_url(receipt.tx_hash) if payment.network == "mainnet" else None
     await _emit(
         session, payment, views.credit_event(kind, payment, receipt, asset, receipts, explorer, now)
     )

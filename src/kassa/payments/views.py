@@ -30,14 +30,14 @@ def instructions(payment: Payment, asset: Asset) -> str:
     )
 
 
-def credited(receipts: Sequence[Receipt]) -> list[Receipt]:
-    """Confirmed receipts in the order they were credited."""
-    done = [r for r in receipts if r.status == ReceiptStatus.CONFIRMED]
+def credited(receipts: Sequence[Receipt], asset: str) -> list[Receipt]:
+    """Confirmed receipts of the payment's asset, in the order they were credited."""
+    done = [r for r in receipts if r.status == ReceiptStatus.CONFIRMED and r.asset == asset]
     return sorted(done, key=lambda r: (r.confirmed_at or r.created_at, r.sequence))
 
 
 def payment_body(payment: Payment, asset: Asset, receipts: Sequence[Receipt]) -> dict[str, Any]:
-    done = credited(receipts)
+    done = credited(receipts, payment.asset)
     overpaid = max(0, payment.confirmed_atomic - payment.amount_atomic)
     pending = max(0, payment.seen_atomic - payment.confirmed_atomic)
     return {
@@ -97,8 +97,9 @@ def credit_event(
     explorer_url: str | None,
     at: datetime,
 ) -> dict[str, Any]:
-    """``payment.received`` or ``payment.confirmed`` for one credited receipt."""
-    done = credited(receipts)
+    """``payment.received``, ``payment.confirmed`` or ``payment.other_asset_received`` for one
+    credited receipt."""
+    done = credited(receipts, payment.asset)
     return {
         "event": kind,
         "payment_id": str(payment.id),
