@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from kassa.config import Settings
 from kassa.kit.api import ExactJSONResponse, ExactRoute, install_error_handlers
-from kassa.kit.bodylimit import BodyLimitMiddleware
+from kassa.kit.guards import BodyLimitMiddleware, RejectNulMiddleware
 from kassa.kit.openapi import install_openapi
 from kassa.runtime import Runtime
 
@@ -99,6 +99,7 @@ def create_app(
     install_openapi(app)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RejectNulMiddleware)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -32,4 +32,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+"""``scope="function"``: the commit happens before the response is sent, so a client never
+receives a success for a change that then failed to commit."""

@@ -201,3 +201,38 @@ async def test_fixed_crypto_amount_does_not_need_the_price_feed(
     )
     assert response.status_code == 503
     assert response.json() == {"error": "Price feed unavailable"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b'{"asset": "BTC", "amount_crypto": "1", "webhook_url": "https://a.b/c", '
+            b'"label": "a\\u0000b"}',
+            "Malformed JSON body: strings must not contain NUL characters",
+        ),
+        (b"[" * 100_000, "Malformed JSON body: nested deeper than 64 levels"),
+        (b'{"a":' * 70 + b"1" + b"}" * 70, "Malformed JSON body: nested deeper than 64 levels"),
+    ],
+)
+async def test_bodies_no_database_can_store_are_400(
+    client: httpx.AsyncClient, merchant: MerchantKey, content: bytes, message: str
+) -> None:
+    response = await client.post(
+        "/api/payments",
+        content=content,
+        headers={**merchant.headers, "content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json() == {"error": message}
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/payments?external_ref=a%00b", "/api/payments/%00", "/api/prices?currency=%00"]
+)
+async def test_nul_in_the_url_is_400(
+    client: httpx.AsyncClient, merchant: MerchantKey, url: str
+) -> None:
+    response = await client.get(url, headers=merchant.headers)
+    assert response.status_code == 400
+    assert response.json() == {"error": "NUL characters are not allowed in URLs"}

@@ -82,7 +82,8 @@ def validation_message(exc: RequestValidationError) -> str:
     loc = err.get("loc", ())
     field = _field_name(loc)
     if kind == "json_invalid":
-        return "Malformed JSON body"
+        detail = (err.get("ctx") or {}).get("error")
+        return f"Malformed JSON body: {detail}" if detail else "Malformed JSON body"
     if kind == "missing":
         if field == "":
             return "Missing request body"

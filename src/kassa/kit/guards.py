@@ -1,4 +1,8 @@
-"""Refuse request bodies over a size limit, whether or not the client declared a length."""
+"""ASGI guards in front of the app: body size, and NUL characters in the URL.
+
+PostgreSQL cannot store a NUL character in text; a NUL that reached a query would be a 500.
+Bodies are covered by :func:`kassa.kit.jsonutil.loads`; the URL is covered here.
+"""
 
 from __future__ import annotations
 
@@ -71,3 +75,18 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class RejectNulMiddleware:
+    """400 for a NUL character in the path or the query string (``%00``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+        ):
+            await BodyLimitMiddleware._refuse(send, 400, "NUL characters are not allowed in URLs")
+            return
+        await self.app(scope, receive, send)
