@@ -107,4 +107,8 @@ def create_app(
 
     app.include_router(api_router())
     app.include_router(pages_router())
+    from kassa.checkout.web import static_files
+
+    app.mount("/static/checkout", static_files("kassa.checkout"), name="checkout-static")
+    app.mount("/static/dashboard", static_files("kassa.dashboard"), name="dashboard-static")
     return app

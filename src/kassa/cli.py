@@ -12,13 +12,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from kassa.chains.devnet.cli import devnet_app
 from kassa.config import get_settings
+from kassa.dashboard.cli import user_app
 from kassa.db import Database
 from kassa.kit.errors import KassaError
 from kassa.merchants.scopes import parse_scopes
 from kassa.migrate import upgrade
+from kassa.signer.cli import signer_app
+from kassa.sweeps.cli import evm_app
 
 T = TypeVar("T")
 
@@ -30,6 +35,9 @@ app.add_typer(merchant_app, name="merchant")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(devnet_app, name="devnet")
+app.add_typer(user_app, name="user")
+app.add_typer(signer_app, name="signer")
+app.add_typer(evm_app, name="evm")
 
 
 def _fail(message: str) -> None:
@@ -40,8 +48,14 @@ def _fail(message: str) -> None:
 def _run(work: Callable[[Database], Awaitable[T]]) -> T:
     """Run ``work`` against the migrated database the KASSA_* settings select."""
 
+    url = get_settings().resolved_database_url
+    try:
+        make_url(url)
+    except ArgumentError as exc:
+        _fail(f"invalid database URL (KASSA_DATABASE_URL): {exc}")
+
     async def main() -> T:
-        db = Database(get_settings().resolved_database_url)
+        db = Database(url)
         try:
             await upgrade(db.engine)
             return await work(db)
@@ -53,6 +67,12 @@ def _run(work: Callable[[Database], Awaitable[T]]) -> T:
     except KassaError as exc:
         _fail(exc.message)
         raise  # unreachable
+    except OSError as exc:
+        _fail(f"cannot open the database: {exc}")
+        raise
+    except DBAPIError as exc:
+        _fail(f"database error: {exc.orig}")
+        raise
 
 
 def _print(data: dict[str, Any], as_json: bool) -> None:
@@ -130,8 +150,10 @@ def merchant_create(
     ] = "read,write,payouts,admin",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """Create a merchant and its first API key (shown once)."""
+    """Create a merchant, its first API key and its webhook signing secret (shown once)."""
     from kassa.merchants.service import create_api_key, create_merchant
+    from kassa.webhooks.service import create_signing_secret
+    from kassa.webhooks.vault import secret_box
 
     settings = get_settings()
     rate = _decimal(fee_rate) if fee_rate is not None else settings.default_fee_rate
@@ -145,7 +167,8 @@ def merchant_create(
         async with db.session() as session:
             merchant = await create_merchant(session, name, rate)
             issued = await create_api_key(session, merchant.id, parsed)
-        return {"merchant_id": str(merchant.id), "api_key": issued.secret}
+            hook = await create_signing_secret(session, secret_box(settings), merchant.id)
+        return {"merchant_id": str(merchant.id), "api_key": issued.secret, "webhook_secret": hook}
 
     _print(_run(work), as_json)
 
@@ -221,12 +244,17 @@ def apikey_create(
     scopes: Annotated[
         str, typer.Option(help="Comma-separated: read,write,payouts,approve,admin")
     ] = "read,write",
+    withdrawal_limit_usd: Annotated[
+        str | None, typer.Option(help="Withdrawals above this USD value become drafts")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create an API key for a merchant (shown once)."""
     from kassa.merchants.service import create_api_key
+    from kassa.withdrawals.service import set_withdrawal_limit
 
     mid = _uuid(merchant)
+    limit = _decimal(withdrawal_limit_usd) if withdrawal_limit_usd is not None else None
     try:
         parsed = parse_scopes(scopes)
     except ValueError as exc:
@@ -236,10 +264,13 @@ def apikey_create(
     async def work(db: Database) -> dict[str, Any]:
         async with db.session() as session:
             issued = await create_api_key(session, mid, parsed)
+            if limit is not None:
+                await set_withdrawal_limit(session, issued.key.id, limit)
         return {
             "api_key_id": str(issued.key.id),
             "api_key": issued.secret,
             "scopes": issued.key.scopes,
+            "withdrawal_limit_usd": None if limit is None else str(limit),
         }
 
     _print(_run(work), as_json)

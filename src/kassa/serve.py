@@ -14,6 +14,9 @@ from kassa.merchants.repository import MerchantRepository
 from kassa.merchants.scopes import Scope
 from kassa.merchants.service import create_api_key, create_merchant
 from kassa.runtime import Runtime
+from kassa.webhooks.service import create_signing_secret
+from kassa.webhooks.tasks import require_secret_key
+from kassa.webhooks.vault import secret_box
 from kassa.workers.runner import start_workers
 
 log = logging.getLogger("kassa")
@@ -30,15 +33,18 @@ async def ensure_demo_merchant(runtime: Runtime) -> None:
             return
         merchant = await create_merchant(session, "Demo Store", runtime.settings.default_fee_rate)
         issued = await create_api_key(session, merchant.id, DEMO_SCOPES)
+        hook = await create_signing_secret(session, secret_box(runtime.settings), merchant.id)
     print(
         "\n  Demo merchant created (devnet).\n"
         f"  merchant_id: {merchant.id}\n"
-        f"  api_key:     {issued.secret}   (shown once: keep it)\n",
+        f"  api_key:     {issued.secret}   (shown once: keep it)\n"
+        f"  webhook_secret: {hook}   (signs webhooks to your webhook_url)\n",
         flush=True,
     )
 
 
 async def serve(settings: Settings, *, with_workers: bool) -> None:
+    require_secret_key(settings)
     runtime = await Runtime.start(settings)
     try:
         await ensure_demo_merchant(runtime)
@@ -55,6 +61,7 @@ async def serve(settings: Settings, *, with_workers: bool) -> None:
 
 
 async def run_workers(settings: Settings) -> None:
+    require_secret_key(settings)
     runtime = await Runtime.start(settings)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()

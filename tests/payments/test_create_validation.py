@@ -8,9 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
+from kassa.app import create_app
+from kassa.config import ChainSettings, Settings
+from kassa.keys.seed import account_xpubs, new_mnemonic
 from kassa.kit.errors import ServiceUnavailable
 from kassa.runtime import Runtime
-from tests.conftest import MerchantKey
+from tests.conftest import MerchantKey, make_merchant
 from tests.payments.helpers import HOOK, create
 
 VALID: dict[str, Any] = {"asset": "BTC", "amount_crypto": "0.01", "webhook_url": HOOK}
@@ -201,6 +204,25 @@ async def test_fixed_crypto_amount_does_not_need_the_price_feed(
     )
     assert response.status_code == 503
     assert response.json() == {"error": "Price feed unavailable"}
+
+
+async def test_chain_without_an_adapter_takes_no_payments(settings: Settings) -> None:
+    xpub = account_xpubs(new_mnemonic(), "testnet")["btc"]
+    testnet = settings.model_copy(
+        update={"network": "testnet", "chains": {"btc": ChainSettings(xpub=xpub)}}
+    )
+    rt = await Runtime.start(testnet, migrate=False)
+    try:
+        merchant = await make_merchant(rt)
+        transport = httpx.ASGITransport(app=create_app(testnet, rt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://k.test") as client:
+            response = await client.post(
+                "/api/payments", json={**VALID, "asset": "BTC"}, headers=merchant.headers
+            )
+        assert response.status_code == 400
+        assert response.json() == {"error": "Asset BTC is not enabled on this gateway"}
+    finally:
+        await rt.close()
 
 
 @pytest.mark.parametrize(

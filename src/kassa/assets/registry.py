@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -44,6 +45,8 @@ class Asset:
     coingecko_id: str
     contract: str | None = None
     family_symbol: str | None = None
+    min_withdrawal: Decimal = Decimal(0)
+    """The smallest amount a withdrawal may send, in whole units."""
 
     @property
     def is_token(self) -> bool:
@@ -108,6 +111,7 @@ def registry() -> Registry:
     for spec in raw["assets"]:
         fields = dict(spec)
         fields["chain"] = chains[fields["chain"]]
+        fields["min_withdrawal"] = Decimal(str(fields.get("min_withdrawal", "0")))
         asset = Asset(**fields)
         assets[asset.symbol] = asset
     return Registry(chains=chains, assets=assets)

@@ -131,6 +131,9 @@ class TxStatus:
     confirmations: int = 0
     fee: int | None = None
     """What it actually cost, once mined, in atomic units of the native asset."""
+    tx_hash: str | None = None
+    """The transaction that was mined, when the adapter replaced a stuck one with a higher fee
+    (same nonce, new hash); None when it is the one asked about."""
 
 
 @runtime_checkable

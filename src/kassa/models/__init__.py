@@ -1,6 +1,6 @@
 """SQLAlchemy models: every table Kassa has. Import from here so metadata is complete."""
 
-from kassa.models import evm, invoice, webhook, withdrawal  # noqa: F401 - register tables
+from kassa.models import evm, idempotency, invoice, webhook, withdrawal  # noqa: F401 - register tables
 from kassa.models.base import Base
 from kassa.models.chain import ChainBlock, ChainCursor, WorkerLease
 from kassa.models.devnet import DevnetBlock, DevnetTx, DevnetWallet

@@ -50,3 +50,12 @@ class DevnetTx(CreatedAt, Base):
     block_hash: Mapped[str | None] = mapped_column(String(128), default=None)
     dropped: Mapped[bool] = mapped_column(Boolean, default=False)
     """Removed by an injected reorg: it will never be mined (a double spend)."""
+
+
+class DevnetBroadcastFault(Base):
+    """How many of a chain's next payout broadcasts the devnet refuses (injected failures)."""
+
+    __tablename__ = "devnet_broadcast_faults"
+
+    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    remaining: Mapped[int] = mapped_column(Integer)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from kassa.assets.registry import registry
 from kassa.deps import RuntimeDep, SessionDep
+from kassa.idempotency.dependency import IdempotencyDep
 from kassa.kit.api import ExactJSONResponse, ExactRoute
 from kassa.kit.errors import BadRequest, NotFound
 from kassa.kit.pagination import PageDep
@@ -29,16 +30,25 @@ def _payment_id(value: str) -> uuid.UUID:
 
 @router.post("", responses={200: {"model": schemas.PaymentResponse}})
 async def create_payment(
-    body: schemas.CreatePayment, auth: WriteAuth, session: SessionDep, runtime: RuntimeDep
-) -> ExactJSONResponse:
+    body: schemas.CreatePayment,
+    auth: WriteAuth,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    idempotency: IdempotencyDep,
+) -> Response:
     """Create a payment intent and get its own deposit address.
 
     Kassa watches the chain and sends events to ``webhook_url`` when the payment is detected and
     when it is confirmed. With only ``amount_fiat``, the live price fixes the crypto amount.
+    An ``Idempotency-Key`` header makes retries safe (the first response is replayed).
     """
-    payment = await service.create_payment(session, runtime, auth, body)
-    asset = registry().assets[payment.asset]
-    return ExactJSONResponse(views.payment_body(payment, asset, []))
+
+    async def create() -> Response:
+        payment = await service.create_payment(session, runtime, auth, body)
+        asset = registry().assets[payment.asset]
+        return ExactJSONResponse(views.payment_body(payment, asset, []))
+
+    return await idempotency.run(session, auth.merchant.id, create, payout=False)
 
 
 @router.get("/{payment_id}", responses={200: {"model": schemas.PaymentResponse}})

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kassa.assets.registry import Asset, registry
 from kassa.chains.base import match_key
+from kassa.chains.registry import can_watch
 from kassa.kit.errors import BadRequest, NotFound, ServiceUnavailable
 from kassa.kit.money import FIAT_CURRENCIES, decimal_places, quantize, to_atomic
 from kassa.kit.timeutil import utcnow
@@ -31,7 +32,7 @@ def supported_fiat(code: str) -> str:
 
 def enabled_asset(runtime: Runtime, symbol: str) -> Asset:
     asset = registry().get(symbol)
-    if asset.chain.id not in runtime.keys.chains:
+    if asset.chain.id not in runtime.keys.chains or not can_watch(runtime, asset.chain.id):
         raise BadRequest(f"Asset {asset.symbol} is not enabled on this gateway")
     return asset
 

@@ -154,9 +154,15 @@ async def on_transfer(
 
 
 async def confirm_receipt(session: AsyncSession, receipt: Receipt, now: datetime) -> None:
-    """Credit a receipt that reached its confirmations: pending → available, minus the fee."""
+    """Credit a receipt that reached its confirmations: pending → available, minus the fee.
+
+    Safe to call twice: the receipt is re-read under lock, and only a receipt still ``seen`` in a
+    block is credited (two watchers may briefly overlap after a lease takeover)."""
     repo = PaymentRepository(session)
     payment = await repo.lock(receipt.payment_id)
+    await session.refresh(receipt, with_for_update=True)
+    if receipt.status != ReceiptStatus.SEEN or receipt.block_height is None:
+        return
     merchant = await MerchantRepository(session).get(payment.merchant_id)
     assert merchant is not None
     fee = fraction_of(receipt.amount_atomic, merchant.fee_rate)
@@ -201,9 +207,14 @@ async def confirm_receipt(session: AsyncSession, receipt: Receipt, now: datetime
 
 
 async def revert_receipt(session: AsyncSession, receipt: Receipt, now: datetime) -> None:
-    """Un-count a receipt whose block left the main chain, reversing every posting it made."""
+    """Un-count a receipt whose block left the main chain, reversing every posting it made.
+
+    Safe to call twice: the receipt is re-read under lock and a reverted one is left alone."""
     repo = PaymentRepository(session)
     payment = await repo.lock(receipt.payment_id)
+    await session.refresh(receipt, with_for_update=True)
+    if receipt.status == ReceiptStatus.REVERTED:
+        return
     was_confirmed = receipt.status == ReceiptStatus.CONFIRMED
     amount, fee = receipt.amount_atomic, receipt.fee_atomic
     if was_confirmed:

@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 
 from kassa.chains.devnet.tasks import run_miner
 from kassa.chains.registry import adapter_for
+from kassa.invoices import tasks as invoice_tasks
 from kassa.kit.errors import RetriableError
 from kassa.payments.tasks import expire_due
 from kassa.runtime import Runtime
+from kassa.sweeps import tasks as sweep_tasks
 from kassa.watcher.service import ChainWatcher
 from kassa.webhooks import tasks as webhook_tasks
 from kassa.withdrawals import tasks as withdrawal_tasks
@@ -73,7 +75,12 @@ async def start_workers(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     tasks.append(
         asyncio.create_task(_loop("expiry", lambda: expire_due(runtime.db), EXPIRY_SECONDS, stop))
     )
-    for loop in [*webhook_tasks.loops(runtime, owner), *withdrawal_tasks.loops(runtime, owner)]:
+    for loop in [
+        *webhook_tasks.loops(runtime, owner),
+        *withdrawal_tasks.loops(runtime, owner),
+        *invoice_tasks.loops(runtime, owner),
+        *sweep_tasks.loops(runtime, owner),
+    ]:
         tasks.append(asyncio.create_task(_loop(loop.name, loop.step, loop.interval, stop)))
     if settings.network == "devnet":
         tasks.append(asyncio.create_task(run_miner(runtime, stop)))

@@ -140,6 +140,20 @@ def reorg(
     )
 
 
+@devnet_app.command("fail-next-broadcast")
+def fail_next_broadcast(
+    chain: Annotated[str, typer.Option(help="Chain id, e.g. btc, eth, tron.")],
+    count: Annotated[int, typer.Option(min=1, help="How many of the next broadcasts fail.")] = 1,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make the next payout broadcast(s) on a chain fail (the withdrawal's hold is restored)."""
+    queued = _run(lambda session: DevnetService(session).fail_next_broadcast(chain, count))
+    if as_json:
+        _print_json({"network": NETWORK, "chain": chain, "queued_failures": queued})
+        return
+    typer.echo(f"{chain}: the next {queued} payout broadcast(s) will fail")
+
+
 @devnet_app.command()
 def status(as_json: JsonOpt = False) -> None:
     """Every chain's tip and mempool size."""

@@ -88,6 +88,19 @@ async def reorg(
     )
 
 
+@router.post("/fail-next-broadcast", responses={200: {"model": schemas.FailBroadcastResponse}})
+async def fail_next_broadcast(
+    body: schemas.FailBroadcastRequest, _auth: WriteAuth, session: SessionDep
+) -> ExactJSONResponse:
+    """Make the next payout broadcast(s) on `chain` fail, as if the node refused them for good.
+
+    The withdrawal being broadcast then fails, its held balance is restored in full and a
+    `withdrawal.failed` event is sent. `count` failures are queued (default 1).
+    """
+    queued = await DevnetService(session).fail_next_broadcast(body.chain, body.count)
+    return ExactJSONResponse({"network": NETWORK, "chain": body.chain, "queued_failures": queued})
+
+
 @router.get("/status", responses={200: {"model": schemas.StatusResponse}})
 async def status(request: Request, _auth: ReadAuth, session: SessionDep) -> ExactJSONResponse:
     """Every devnet chain's tip height and hash, and how many transactions wait in its mempool."""

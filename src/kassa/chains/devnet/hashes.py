@@ -30,6 +30,13 @@ def tx_hash(family: ChainFamily) -> str:
     return _hex(family, secrets.token_bytes(32))
 
 
+def tx_hash_of(family: ChainFamily, seed: bytes) -> str:
+    """The transaction id ``seed`` always maps to, in ``family``'s format (repeatable)."""
+    if family == "solana":
+        return _base58(hashlib.sha512(seed).digest())
+    return _hex(family, hashlib.sha256(seed).digest())
+
+
 def block_hash(family: ChainFamily) -> str:
     """A fresh random block hash in ``family``'s native format."""
     return format_block_hash(family, secrets.token_bytes(32))

@@ -19,8 +19,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kassa.db import upsert
 from kassa.kit.timeutil import as_utc
 from kassa.models import AddressCounter, AddressPool, DevnetBlock, DevnetTx
+from kassa.models.devnet import DevnetBroadcastFault
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,15 @@ class TxRow:
     contract: str | None
     destination_tag: int | None
     block_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TxLocation:
+    """Where a transaction is: ``height`` of its main-chain block, None in the mempool."""
+
+    tx: TxRow
+    dropped: bool
+    height: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +237,78 @@ class DevnetRepository:
                 dropped=False,
             )
         )
+
+    async def add_tx_once(self, tx: NewTx) -> None:
+        """Insert ``tx`` unless the same ``(chain, tx_hash, output_index)`` is already there."""
+        insert_ = (
+            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        await self.session.execute(
+            insert_(DevnetTx)
+            .values(
+                chain=tx.chain,
+                tx_hash=tx.tx_hash,
+                output_index=tx.output_index,
+                to_address=tx.to_address,
+                amount=tx.amount,
+                contract=tx.contract,
+                destination_tag=tx.destination_tag,
+                block_hash=None,
+                dropped=False,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    async def locate_tx(self, chain: str, tx_hash: str) -> TxLocation | None:
+        """Output 0 of ``tx_hash`` and the height of its block if that is on the main chain."""
+        row = (
+            await self.session.execute(
+                select(*_TX_COLUMNS, DevnetTx.dropped, DevnetBlock.height)
+                .outerjoin(
+                    DevnetBlock,
+                    (DevnetBlock.chain == DevnetTx.chain)
+                    & (DevnetBlock.hash == DevnetTx.block_hash)
+                    & DevnetBlock.orphaned.is_(False),
+                )
+                .where(
+                    DevnetTx.chain == chain,
+                    DevnetTx.tx_hash == tx_hash,
+                    DevnetTx.output_index == 0,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        tx = TxRow(
+            chain=row.chain,
+            tx_hash=row.tx_hash,
+            output_index=row.output_index,
+            to_address=row.to_address,
+            amount=row.amount,
+            contract=row.contract,
+            destination_tag=row.destination_tag,
+            block_hash=row.block_hash,
+        )
+        return TxLocation(tx=tx, dropped=bool(row.dropped), height=row.height)
+
+    async def add_broadcast_faults(self, chain: str, count: int) -> int:
+        """Make the next ``count`` more payout broadcasts on ``chain`` fail; returns the total."""
+        stmt = upsert(self.session, DevnetBroadcastFault).values(chain=chain, remaining=count)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[DevnetBroadcastFault.chain],
+            set_={"remaining": DevnetBroadcastFault.remaining + count},
+        ).returning(DevnetBroadcastFault.remaining)
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def take_broadcast_fault(self, chain: str) -> bool:
+        """Use up one injected failure of ``chain``; False when none is left."""
+        result = await self.session.execute(
+            update(DevnetBroadcastFault)
+            .where(DevnetBroadcastFault.chain == chain, DevnetBroadcastFault.remaining > 0)
+            .values(remaining=DevnetBroadcastFault.remaining - 1)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def include_mempool(self, chain: str, block_hash: str) -> int:
         """Put every pending (non-dropped) tx of ``chain`` into ``block_hash``; returns how many."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kassa.chains.devnet.service import MAX_DESTINATION_TAG
+from kassa.chains.devnet.service import MAX_DESTINATION_TAG, MAX_INJECTED_FAILURES
 from kassa.kit.validators import PositiveDecimal
 
 MAX_MINE_BLOCKS = 100
@@ -69,6 +69,19 @@ class ReorgResponse(BaseModel):
     depth: int
     drop_txs: bool
     tip: Tip
+
+
+class FailBroadcastRequest(_Request):
+    chain: str = Field(description="Chain id, e.g. btc, eth, tron", examples=["tron"])
+    count: Annotated[int, Field(strict=True, ge=1, le=MAX_INJECTED_FAILURES)] = Field(
+        default=1, description="How many of the next broadcasts fail"
+    )
+
+
+class FailBroadcastResponse(BaseModel):
+    network: str = "devnet"
+    chain: str
+    queued_failures: int
 
 
 class ChainStatusResponse(BaseModel):

@@ -33,6 +33,7 @@ POOL_KEY_SUFFIX = ":pool"
 MAX_DESTINATION_TAG = 2**32 - 1
 _MAX_ATOMIC = 2**256 - 1  # uint256: the largest amount any supported chain can carry
 _POOL_BATCH = 500
+MAX_INJECTED_FAILURES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,15 @@ class DevnetService:
         else:
             await self.repo.unmine_txs_in(chain.id, orphans)
         return await self._extend(chain, fork, depth + 1, include_mempool=False)
+
+    async def fail_next_broadcast(self, chain_id: str, count: int = 1) -> int:
+        """Make the next ``count`` payout broadcasts on ``chain_id`` fail as if the node refused
+        them for good (a withdrawal then fails and its hold is restored). Returns how many
+        failures are queued on the chain now."""
+        chain = chain_by_id(chain_id)
+        if isinstance(count, bool) or not 1 <= count <= MAX_INJECTED_FAILURES:
+            raise BadRequest(f"Invalid count: must be between 1 and {MAX_INJECTED_FAILURES}")
+        return await self.repo.add_broadcast_faults(chain.id, count)
 
     async def refill_pool(
         self, *, mnemonic: str, chain_id: str = "solana", minimum_free: int = 200
