@@ -102,8 +102,12 @@ class ChainWatcher:
         return block is not None and block.ref.hash == cursor.hash
 
     async def _rewind(self, cursor: BlockRef) -> None:
-        """Orphan the block under the cursor and step back to its parent."""
+        """Orphan the block under the cursor and step back to its parent.
+
+        The node is asked for the parent before the transaction opens: an adapter call inside
+        it would wait for a second connection, and SQLite has one per process."""
         now = self.clock()
+        node_parent = await self.adapter.block(cursor.height - 1) if cursor.height > 0 else None
         async with self.db.session() as session:
             repo = WatcherRepository(session, self.chain)
             payments = PaymentRepository(session)
@@ -119,7 +123,6 @@ class ChainWatcher:
             if cursor.height <= 0:
                 await repo.clear_cursor()
                 return
-            node_parent = await self.adapter.block(cursor.height - 1)
             parent_hash = stored.parent_hash if stored else ""
             if node_parent is not None:
                 parent_hash = node_parent.ref.hash
