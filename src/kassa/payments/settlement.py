@@ -206,14 +206,19 @@ async def confirm_receipt(session: AsyncSession, receipt: Receipt, now: datetime
         await _emit(session, payment, payload)
 
 
-async def revert_receipt(session: AsyncSession, receipt: Receipt, now: datetime) -> None:
-    """Un-count a receipt whose block left the main chain, reversing every posting it made.
+async def revert_receipt(
+    session: AsyncSession, receipt: Receipt, now: datetime, in_block: str | None
+) -> None:
+    """Un-count a receipt whose block (``in_block``) left the main chain, or that vanished from
+    the mempool (``in_block`` None), reversing every posting it made.
 
-    Safe to call twice: the receipt is re-read under lock and a reverted one is left alone."""
+    Safe against a concurrent watcher: the receipt is re-read under lock and left alone unless it
+    is still not reverted AND still where the caller saw it (another worker may meanwhile have
+    found it in a new block)."""
     repo = PaymentRepository(session)
     payment = await repo.lock(receipt.payment_id)
     await session.refresh(receipt, with_for_update=True)
-    if receipt.status == ReceiptStatus.REVERTED:
+    if receipt.status == ReceiptStatus.REVERTED or receipt.block_hash != in_block:
         return
     was_confirmed = receipt.status == ReceiptStatus.CONFIRMED
     amount, fee = receipt.amount_atomic, receipt.fee_atomic

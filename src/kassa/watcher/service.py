@@ -112,7 +112,7 @@ class ChainWatcher:
             repo = WatcherRepository(session, self.chain)
             payments = PaymentRepository(session)
             for receipt in await payments.receipts_in_block(self.chain, cursor.hash):
-                await revert_receipt(session, receipt, now)
+                await revert_receipt(session, receipt, now, in_block=cursor.hash)
             stored = await repo.stored_block(cursor.height)
             await repo.forget(cursor.height)
             parent = await repo.stored_block(cursor.height - 1)
@@ -173,7 +173,7 @@ class ChainWatcher:
             elif receipt.missing_since is None:
                 receipt.missing_since = now
             elif (now - receipt.missing_since).total_seconds() >= self.mempool_drop_seconds:
-                await revert_receipt(session, receipt, now)
+                await revert_receipt(session, receipt, now, in_block=None)
 
     async def _confirm_due(self, tip_height: int) -> None:
         assets = registry().assets
